@@ -1,0 +1,1 @@
+"""Campus Careers shared kit: infrastructure only (config, database, auth, events, HTTP plumbing)."""
