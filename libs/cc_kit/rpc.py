@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 
-from nameko.exceptions import RemoteError, RpcTimeout
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .errors import ApiError
@@ -47,6 +47,8 @@ class RpcClient:
             return getattr(getattr(self._proxy(), service), method)(**kwargs)
         except RemoteError:
             raise
+        except UnknownService as exc:  # no worker of that service has ever declared its queue
+            raise RpcUnavailable(f"服务 {service} 暂不可用 ({service} not running)") from exc
         except RpcTimeout as exc:
             self._reset()
             raise RpcUnavailable(f"服务 {service} 暂时无响应 ({service} timed out)") from exc

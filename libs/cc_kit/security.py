@@ -50,7 +50,17 @@ class TokenVerifier:
     def __init__(self, jwks_url: str, issuer: str, audience: str, *, lifespan: int = 300):
         self.issuer = issuer
         self.audience = audience
-        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=lifespan, timeout=5)
+        self._static: dict | None = None
+        if jwks_url.startswith("file://"):
+            # Tests and offline tools: a JWKS file instead of auth's endpoint (PyJWKClient is http only).
+            from urllib.parse import unquote, urlparse
+
+            with open(unquote(urlparse(jwks_url).path), encoding="utf-8") as fh:
+                keyset = jwt.PyJWKSet.from_json(fh.read())
+            self._static = {key.key_id: key.key for key in keyset.keys}
+            self._client = None
+        else:
+            self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=lifespan, timeout=5)
         self._lock = threading.Lock()
 
     def _key_for(self, token: str):
@@ -60,6 +70,10 @@ class TokenVerifier:
             raise ApiError("令牌格式错误 (malformed token)", status=401, code="invalid_token") from exc
         if header.get("alg") not in ALGORITHMS or not header.get("kid"):
             raise ApiError("令牌算法不被接受 (token algorithm refused)", status=401, code="invalid_token")
+        if self._static is not None:
+            if header["kid"] not in self._static:
+                raise ApiError("令牌签名密钥未知 (unknown signing key)", status=401, code="invalid_token")
+            return self._static[header["kid"]]
         try:
             with self._lock:
                 return self._client.get_signing_key(header["kid"]).key

@@ -1,7 +1,11 @@
 """pytest plugin: eventlet first (nameko's fixtures hang without it), then the shared fixtures."""
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402
 
@@ -13,16 +17,15 @@ from .infra import TestKeys, create_pg_database, create_vhost, delete_vhost, dro
 
 
 @pytest.fixture(scope="session")
-def rabbit_vhost():
-    """(vhost name, AMQP URI) of a private vhost on the machine's RabbitMQ, deleted at the end."""
+def cc_rabbit_vhost():
+    """(vhost name, AMQP URI) of a private vhost on the machine's RabbitMQ, deleted at the end.
+
+    nameko's own pytest plugin defines `amqp_uri`/`rabbit_config` (needing the management API);
+    tests/conftest.py overrides those names with this vhost, since conftest fixtures beat plugins.
+    """
     name, uri = create_vhost()
     yield name, uri
     delete_vhost(name)
-
-
-@pytest.fixture(scope="session")
-def amqp_uri(rabbit_vhost):
-    return rabbit_vhost[1]
 
 
 @pytest.fixture(scope="session")
