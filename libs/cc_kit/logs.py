@@ -33,6 +33,6 @@ def setup_logging(service: str) -> None:
     handler.addFilter(_RequestIdFilter(service))
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
-    for noisy in ("pika", "kombu", "amqp", "urllib3", "nameko", "jieba", "alembic.runtime.migration"):
+    for noisy in ("pika", "kombu", "amqp", "urllib3", "nameko", "jieba", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._cc_configured = True
