@@ -1,0 +1,1 @@
+"""resume service: students' Chinese, English and attachment resumes, completeness, default delivery resume, PDF export."""

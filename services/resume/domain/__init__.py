@@ -1,0 +1,1 @@
+"""Rules of the resume service as plain functions: no Flask, no nameko (see resumes, completeness, pdf)."""

@@ -1,0 +1,1 @@
+"""Integration tests of the resume service: SQLite and PostgreSQL, real RabbitMQ."""
