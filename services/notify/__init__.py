@@ -1,0 +1,1 @@
+"""notify: mail and SMS for every other service — templates, preferences, delivery log and retries."""

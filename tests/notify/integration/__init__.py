@@ -1,0 +1,1 @@
+"""Integration tests of notify: real RabbitMQ, SQLite and PostgreSQL."""

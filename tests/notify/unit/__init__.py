@@ -1,0 +1,1 @@
+"""Unit tests of notify: templates and rules without broker or server."""
