@@ -113,8 +113,8 @@ def register_error_handlers(app: Flask) -> None:
         elif "errors" in data:
             errors = data["errors"]
         code = data.get("code") or DEFAULT_CODES.get(status, "error")
-        if status == 400 and "json" in str(message).lower():
-            code = "invalid_json"
+        if status == 400 and ("json" in str(message).lower() or "invalid json" in str(errors).lower()):
+            code = "invalid_json"  # webargs reports a malformed body as messages {"json": ["Invalid JSON body."]}
         response = jsonify(envelope(status, code, str(message), errors=errors))
         response.status_code = status
         headers = data.get("headers") or {}

@@ -27,6 +27,7 @@ class Principal:
     college: str | None = None
     employer_id: int | None = None
     name: str | None = None
+    org_name: str | None = None  # employers: the company's name (claim org_name)
 
     @classmethod
     def from_claims(cls, claims: dict) -> "Principal":
@@ -38,6 +39,7 @@ class Principal:
             college=claims.get("college"),
             employer_id=claims.get("employer_id"),
             name=claims.get("name"),
+            org_name=claims.get("org_name"),
         )
 
     def is_(self, *roles: str) -> bool:

@@ -1,0 +1,1 @@
+"""auth: accounts, roster, registration, login, tokens, password recovery and employer sign-up."""

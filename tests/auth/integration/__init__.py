@@ -1,0 +1,1 @@
+"""auth against real RabbitMQ and both databases."""
