@@ -58,6 +58,9 @@ class Suite:
         self.env.pop("AUTH_JWKS_URL", None)
         for name, port in self.ports.items():
             self.env[f"{name.upper()}_PORT"] = str(port)
+        if processes and not self.env.get("GATEWAY_SERVICES"):
+            # A subset of the Procfile: the gateway routes to (and reports the health of) what runs.
+            self.env["GATEWAY_SERVICES"] = ",".join(n[: -len("-api")] for n in self.processes if n.endswith("-api"))
         self.env.update(extra_env or {})
         self.proc: subprocess.Popen | None = None
 
