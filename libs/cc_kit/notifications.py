@@ -10,11 +10,15 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from .outbox import PENDING, utcnow
+from .outbox import PENDING, announce, utcnow
 
 NOTIFY_EXCHANGE = "notify.commands"
+NOTIFY_EXCHANGE_TYPE = "topic"  # durable, like every exchange the relay declares
 SEND_ROUTING_KEY = "send"
 SEND_TYPE = "cn.campus-careers.notify.send_requested"
+# The relay declares this durable queue and binds it before publishing the first command, so a
+# command is kept even when notify has never run yet; notify consumes from exactly this queue.
+NOTIFY_QUEUE = "notify.send"
 
 
 def request_notification(session: Session, Outbox, *, source: str, template: str, params: dict,
@@ -49,4 +53,5 @@ def request_notification(session: Session, Outbox, *, source: str, template: str
         envelope["subject"] = str(user_id)
     session.add(Outbox(event_id=command_id, exchange=NOTIFY_EXCHANGE, routing_key=SEND_ROUTING_KEY,
                        envelope=envelope, state=PENDING, attempts=0, created_at=utcnow()))
+    announce(session)
     return command_id

@@ -62,6 +62,9 @@ def main(argv=None) -> None:
     settings = Settings.from_env(cls.name) if cls.name in ("auth", "resume", "jobs", "signing", "counseling",
                                                             "notify") else None
     amqp_uri = settings.amqp_uri if settings else Settings.from_env("auth").amqp_uri
+    from .nameko_patches import apply as apply_nameko_patches
+
+    apply_nameko_patches()  # a broker restart must not kill the service container (see the module)
     runner = ServiceRunner(nameko_config(amqp_uri, max_workers=args.max_workers))
     runner.add_service(cls)
     stopping = eventlet.Event()

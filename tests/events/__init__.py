@@ -1,0 +1,1 @@
+"""Event backbone tests: contract, outbox, relay, consumers, and faults (broker restart, killed workers)."""
