@@ -16,7 +16,7 @@ from .domain import preferences
 from .events import catalog
 from .schemas import (NotificationQuerySchema, NotificationSchema, PreferencesSchema, PreferencesUpdateSchema,
                       TemplateSchema)
-from .settings import NotifySettings
+from .config import NotifySettings
 
 blp = Blueprint("notify", __name__, url_prefix="/api/v1/notify", description="通知：投递记录、通知偏好、模板")
 BEARER = [{"bearerAuth": []}]

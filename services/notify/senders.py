@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import requests
 
-from .settings import NotifySettings
+from .config import NotifySettings
 
 
 class SendError(Exception):

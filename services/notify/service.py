@@ -19,7 +19,7 @@ from .domain.commands import InvalidCommand, accept_command
 from .domain.delivery import ContactUnavailable, build_digests, claim_due, deliver
 from .messaging import send_queue
 from .senders import Sender, build_senders
-from .settings import NotifySettings, poll_interval
+from .config import NotifySettings, poll_interval
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from cc_kit.notifications import request_notification
 from services.notify.models import Outbox
 from services.notify.senders import SendError
-from services.notify.settings import NotifySettings
+from services.notify.config import NotifySettings
 
 
 class _CapturingSession:

@@ -16,7 +16,7 @@ from cc_kit.db import Database
 from cc_kit.outbox import first_time, utcnow
 
 from ..models import CHANNELS, DIGESTED, FAILED, QUEUED, SUPPRESSED, Notification, ProcessedEvent, PushQuota
-from ..settings import NotifySettings
+from ..config import NotifySettings
 from ..templates import TemplateError, get_template, render
 from . import preferences
 from .delivery import ContactResolver, ContactUnavailable, contact_address, record_final_failure

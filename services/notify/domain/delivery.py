@@ -21,7 +21,7 @@ from cc_kit.outbox import record, utcnow
 from ..events import notification_failed, notification_sent
 from ..models import DIGESTED, FAILED, QUEUED, SENT, Notification, Outbox
 from ..senders import OutgoingMessage, SendError, Sender
-from ..settings import NotifySettings
+from ..config import NotifySettings
 from ..templates import TemplateError, get_template, render
 from . import preferences
 from .rules import digest_due, in_quiet_hours, quiet_hours_end, retry_delay

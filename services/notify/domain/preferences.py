@@ -7,7 +7,7 @@ from cc_kit.errors import Unprocessable
 from cc_kit.outbox import utcnow
 
 from ..models import CHANNELS, Preference
-from ..settings import NotifySettings
+from ..config import NotifySettings
 from .rules import CATEGORIES, DEFAULT_CHANNELS, MANDATORY_CATEGORIES, MAX_PUSH_DAILY_CAP, Preferences
 
 

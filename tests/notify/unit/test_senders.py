@@ -11,7 +11,7 @@ import pytest
 
 from services.notify.senders import (FileMailSender, FileSmsSender, OutgoingMessage, SendError, SmtpMailSender,
                                      WebhookSmsSender, build_senders)
-from services.notify.settings import NotifySettings
+from services.notify.config import NotifySettings
 
 
 def test_smtp_url_carries_credentials_starttls_and_timeout():

@@ -1,4 +1,4 @@
-"""notify's own settings (retry schedule, caps, sender options), read from the environment in one place."""
+"""notify's own settings (retry schedule, caps, sender options), read from the environment in one place (config.py in every service)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
