@@ -1,0 +1,1 @@
+"""jobs: positions, search, favorites, one-click applications and interviews (fairs and talks come later)."""

@@ -1,0 +1,1 @@
+"""jobs' rules as plain functions taking a session (no Flask, no nameko)."""

@@ -1,0 +1,1 @@
+"""Integration tests of jobs: real RabbitMQ, SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Unit tests of jobs: domain rules without a broker or a server."""
