@@ -61,7 +61,9 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...] | None]]] = {
         ("GET", "/applications/{id}/resume", EMPLOYER),
         ("PATCH", "/applications/{id}", EMPLOYER),
         ("POST", "/applications/{id}/interviews", EMPLOYER),
-        ("*", "/interviews/**", STUDENT),
+        ("GET", "/interviews/**", STUDENT + EMPLOYER),  # both parties read an invitation and its .ics
+        ("POST", "/interviews/{id}/accept", STUDENT),
+        ("POST", "/interviews/{id}/decline", STUDENT),
         ("POST", "/events", SCHOOL_ADMIN + EMPLOYER),
         ("POST,DELETE", "/events/{id}/registrations/**", STUDENT),
         ("*", "/registrations/**", STUDENT),

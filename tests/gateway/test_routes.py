@@ -43,3 +43,11 @@ def test_role_rules_from_the_api_tables():
     assert roles("counseling", "POST", "/slots") == ("counselor",)
     assert roles("notify", "GET", "/notifications") == ()
     assert roles("unlisted", "GET", "/anything") == ()  # a later service: signed-in users only
+
+
+def test_interview_rules_let_both_parties_read_but_only_students_answer():
+    from gateway.routes import rule_for
+
+    assert set(rule_for("jobs", "GET", "/interviews/7.ics").roles) == {"student", "employer"}
+    assert rule_for("jobs", "POST", "/interviews/7/accept").roles == ("student",)
+    assert rule_for("jobs", "POST", "/interviews/7/decline").roles == ("student",)
