@@ -9,13 +9,41 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, text
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import normalize_db_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both databases: SQLite drops the offset on the way in and hands back
+    naive values, so they are normalised to UTC before storing and marked UTC when read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # our code writes UTC everywhere; a naive value is UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -1,12 +1,13 @@
 """SQLAlchemy models of the auth database: roster, users, employers, tokens, codes, captchas, privacy."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+from sqlalchemy import (Boolean, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from cc_kit.db import UTCDateTime, utcnow
 from cc_kit.outbox import outbox_model, processed_event_model
 
 # Roles of API.md.
@@ -17,31 +18,6 @@ DEGREES = ("专科", "本科", "硕士", "博士")
 ACTIVE, DISABLED = "active", "disabled"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 VISIBILITIES = ("public", "applied_only", "hidden")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on both databases (SQLite hands back naive values otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -7,12 +7,13 @@ Both are created by the migration, not by the ORM, because they exist on one dia
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from cc_kit.db import UTCDateTime, utcnow
 from cc_kit.outbox import outbox_model, processed_event_model
 
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -33,32 +34,6 @@ APPLICATION_STATUSES = (DELIVERED, VIEWED, INTERVIEW, OFFER, APP_REJECTED, WITHD
 INVITED, ACCEPTED, DECLINED, CANCELLED = "invited", "accepted", "declined", "cancelled"
 INTERVIEW_STATUSES = (INVITED, ACCEPTED, DECLINED, CANCELLED)
 INTERVIEW_MODES = ("onsite", "online")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out, on both dialects (SQLite drops the offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime stored; use aware datetimes")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
