@@ -71,24 +71,37 @@ class AuthClient:
                          files={"file": (filename, io.BytesIO(content), "text/csv")})
 
     def new_student(self, name="测试学生", college="计算机学院", major="软件工程", password="Campus#2026",
-                    register=True) -> dict:
+                    register=True, phone="13812345678") -> dict:
         """A fresh roster entry (unique 学号), registered unless told otherwise."""
         student_no = unique_student_no()
         mail = f"s{student_no}.{uuid.uuid4().hex[:6]}@e2e.example"
         response = self.import_roster([f"10001,{student_no},{name},2026,{college},{major},本科,13900000000,,男"])
         assert response.status_code == 200 and response.json()["errors"] == [], response.text
         student = {"student_no": student_no, "name": name, "email": mail, "password": password,
-                   "school_code": "10001"}
+                   "school_code": "10001", "phone": phone}
         if register:
             verify = self.post("/register/verify", {"school_code": "10001", "graduation_year": 2026,
                                                     "student_no": student_no, "name": name, "accept_terms": True,
                                                     **self.captcha()})
             assert verify.status_code == 200, verify.text
             done = self.post("/register/complete", {"registration_token": verify.json()["registration_token"],
-                                                    "password": password, "phone": "13812345678", "email": mail})
+                                                    "password": password, "phone": phone, "email": mail})
             assert done.status_code == 201, done.text
             student["user_id"] = done.json()["user_id"]
         return student
+
+    def new_employer(self, company_name: str, password="Employer#2026-e2e", approve=True) -> dict:
+        """A company account with a valid 统一社会信用代码, approved by the school unless told otherwise."""
+        tag = uuid.uuid4().hex[:8]
+        company = {"company_name": company_name, "credit_code": unique_credit_code(), "contact_name": "王经理",
+                   "email": f"hr.{tag}@company.e2e.example", "phone": "13712345678", "password": password}
+        registered = self.post("/employers/register", company)
+        assert registered.status_code == 201 and registered.json()["status"] == "pending", registered.text
+        company["id"] = registered.json()["id"]
+        if approve:
+            approved = self.post(f"/admin/employers/{company['id']}/approve", token=self.admin_token())
+            assert approved.status_code == 200, approved.text
+        return company
 
     def student_login(self, student: dict, password: str | None = None) -> requests.Response:
         return self.login(student["student_no"], password or student["password"], "10001")

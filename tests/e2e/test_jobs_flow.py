@@ -11,69 +11,27 @@ from email.parser import BytesParser
 import pytest
 import requests
 
+from tests.auth.e2e_client import AuthClient
+
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "Jobs#2026-e2e-pass"
 BEIJING = timezone(timedelta(hours=8))
-CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
-def credit_code() -> str:
-    """A fresh 统一社会信用代码 with a correct GB 32100-2015 check character."""
-    first17 = "91330106" + "".join(random.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
-    total = sum(CREDIT_ALPHABET.index(ch) * w for ch, w in zip(first17, CREDIT_WEIGHTS))
-    return first17 + CREDIT_ALPHABET[(31 - total % 31) % 31]
-
-
-def captcha(gw: str, bypass: str) -> dict:
-    answer = requests.get(f"{gw}/api/v1/auth/captcha", timeout=10)
-    assert answer.status_code == 200, answer.text
-    return {"captcha_id": answer.json()["captcha_id"], "captcha_code": bypass}
-
-
-def login(gw: str, bypass: str, **credentials) -> dict:
-    answer = requests.post(f"{gw}/api/v1/auth/login", json={**credentials, **captcha(gw, bypass)}, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")
 def people(suite):
     """A school admin, one approved employer and one registered student, logged in through the gateway."""
-    gw, bypass = suite.url, suite.captcha_bypass
-    admin = login(gw, bypass, username=suite.admin_email, password=suite.admin_password)
-    school = requests.get(f"{gw}/api/v1/auth/me", headers=admin, timeout=10).json()["school_code"]  # the admin's
+    auth = AuthClient(suite)
     tag = random.randrange(10**6)
-
-    company = {"company_name": f"杭州云帆科技有限公司{tag}", "credit_code": credit_code(), "contact_name": "王经理",
-               "email": f"hr.{tag}@yunfan.e2e.example", "phone": f"137{random.randrange(10**8):08d}",
-               "password": PASSWORD}
-    registered = requests.post(f"{gw}/api/v1/auth/employers/register", json=company, timeout=10)
-    assert registered.status_code == 201 and registered.json()["status"] == "pending", registered.text
-    approved = requests.post(f"{gw}/api/v1/auth/admin/employers/{registered.json()['id']}/approve",
-                             headers=admin, timeout=10)
-    assert approved.status_code == 200, approved.text
-    employer = login(gw, bypass, username=company["email"], password=PASSWORD)
-
-    student = {"student_no": f"27{random.randrange(10**8):08d}", "name": "陈小明",
-               "phone": f"139{random.randrange(10**8):08d}", "email": f"xiaoming.{tag}@stu.e2e.example"}
-    rows = ["school_code,student_no,name,graduation_year,college,major,degree,phone,email,gender",
-            f"{school},{student['student_no']},{student['name']},2026,计算机学院,软件工程,本科,"
-            f"{student['phone']},{student['email']},男"]
-    roster = requests.post(f"{gw}/api/v1/auth/admin/roster", headers=admin, timeout=30,
-                           files={"file": ("roster.csv", "\n".join(rows).encode("utf-8"), "text/csv")})
-    assert roster.status_code == 200 and not roster.json()["errors"], roster.text
-    verify = requests.post(f"{gw}/api/v1/auth/register/verify", timeout=10, json={
-        "school_code": school, "graduation_year": 2026, "student_no": student["student_no"], "name": student["name"],
-        "accept_terms": True, **captcha(gw, bypass)})
-    assert verify.status_code == 200, verify.text
-    complete = requests.post(f"{gw}/api/v1/auth/register/complete", timeout=10, json={
-        "registration_token": verify.json()["registration_token"], "password": PASSWORD,
-        "phone": student["phone"], "email": student["email"]})
-    assert complete.status_code == 201, complete.text
-    student["headers"] = login(gw, bypass, username=student["student_no"], password=PASSWORD, school_code=school)
-    return {"admin": admin, "employer": employer, "company": company, "student": student}
+    company = auth.new_employer(f"杭州云帆科技有限公司{tag}")
+    employer = bearer(auth.token(company["email"], company["password"]))
+    student = auth.new_student(name="陈小明", phone=f"139{random.randrange(10**8):08d}")
+    student["headers"] = bearer(auth.token(student["student_no"], student["password"], "10001"))
+    return {"admin": bearer(auth.admin_token()), "employer": employer, "company": company, "student": student}
 
 
 def deadline(days: int = 30) -> str:

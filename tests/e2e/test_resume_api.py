@@ -2,57 +2,24 @@
 from __future__ import annotations
 
 import io
-import random
 import threading
 
 import pytest
 import requests
 from pypdf import PdfReader
 
+from tests.auth.e2e_client import AuthClient
 from tests.resume.samples import docx_file, exe_file, full_sections, pdf_file
 
 pytestmark = pytest.mark.e2e
 
-SCHOOL = "10003"
-PASSWORD = "Resume#2026-pass"
-
-
-# --- accounts, as a student gets them: roster import by the school, registration, login ---------------
-def _captcha(gw: str, bypass: str) -> dict:
-    answer = requests.get(f"{gw}/api/v1/auth/captcha", timeout=10)
-    assert answer.status_code == 200, answer.text
-    return {"captcha_id": answer.json()["captcha_id"], "captcha_code": bypass}
-
-
-def _login(gw: str, bypass: str, **credentials) -> dict:
-    answer = requests.post(f"{gw}/api/v1/auth/login", json={**credentials, **_captcha(gw, bypass)}, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
 def _register_students(suite, names: list[str]) -> dict[str, dict]:
-    gw, bypass = suite.url, suite.captcha_bypass
-    admin = _login(gw, bypass, username=suite.admin_email, password=suite.admin_password)
-    people = {name: {"student_no": f"29{random.randrange(10**8):08d}", "name": name,
-                     "phone": f"139{random.randrange(10**8):08d}", "email": f"{name}.{random.randrange(10**6)}@e2e.example"}
-              for name in names}
-    rows = ["school_code,student_no,name,graduation_year,college,major,degree,phone,email,gender"]
-    rows += [f"{SCHOOL},{p['student_no']},{p['name']},2026,计算机学院,软件工程,本科,{p['phone']},{p['email']},男"
-             for p in people.values()]
-    roster = requests.post(f"{gw}/api/v1/auth/admin/roster", headers=admin, timeout=30,
-                           files={"file": ("roster.csv", "\n".join(rows).encode("utf-8"), "text/csv")})
-    assert roster.status_code == 200 and not roster.json()["errors"], roster.text
+    """Students as a school gets them: roster import, two-step registration, login (tests/auth/e2e_client)."""
+    auth = AuthClient(suite)
     headers = {}
-    for name, person in people.items():
-        verify = requests.post(f"{gw}/api/v1/auth/register/verify", timeout=10, json={
-            "school_code": SCHOOL, "graduation_year": 2026, "student_no": person["student_no"], "name": name,
-            "accept_terms": True, **_captcha(gw, bypass)})
-        assert verify.status_code == 200, verify.text
-        complete = requests.post(f"{gw}/api/v1/auth/register/complete", timeout=10, json={
-            "registration_token": verify.json()["registration_token"], "password": PASSWORD,
-            "phone": person["phone"], "email": person["email"]})
-        assert complete.status_code == 201, complete.text
-        headers[name] = _login(gw, bypass, username=person["student_no"], password=PASSWORD, school_code=SCHOOL)
+    for name in names:
+        student = auth.new_student(name=name)
+        headers[name] = {"Authorization": f"Bearer {auth.token(student['student_no'], student['password'], '10001')}"}
     return headers
 
 
