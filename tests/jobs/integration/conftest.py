@@ -17,6 +17,7 @@ from nameko.runners import ServiceRunner
 from cc_kit.db import Database
 from cc_kit.migrations import upgrade
 from cc_kit.rpc import RpcClient
+from cc_kit.testing.infra import create_vhost, delete_vhost
 from cc_kit.testing.suite import free_port
 from services.jobs.config import JobsSettings
 from services.jobs.http import create_app
@@ -76,6 +77,15 @@ def actors(test_keys):
 def rpc_client(amqp_uri):
     """One RPC client for every app of the session, as one api process has one."""
     return RpcClient(amqp_uri, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """jobs' integration tests get a vhost of their own: the session-long resume double below must not
+    answer the RPC calls of the resume service's own tests, which run later in the same session."""
+    name, uri = create_vhost()
+    yield uri
+    delete_vhost(name)
 
 
 @pytest.fixture(scope="session")
