@@ -94,6 +94,81 @@ def seed_directly(config: AuthConfig) -> None:
           "(seeded directly in the auth database: CAPTCHA_BYPASS_CODE is not set)")
 
 
+DEMO_POSITIONS = [
+    {"title": "高级Python开发工程师", "description": "负责校园招聘平台后端服务的设计与开发，熟悉 Flask、PostgreSQL 与消息队列。",
+     "city": "深圳", "salary_min": 15000, "salary_max": 25000, "degree": "本科", "majors": ["软件工程", "计算机科学与技术"],
+     "headcount": 3, "job_type": "full_time", "industry": "互联网"},
+    {"title": "前端开发实习生", "description": "参与 Web 门户开发，使用 TypeScript 与 React。Frontend internship.",
+     "city": "深圳", "salary_min": 4000, "salary_max": 6000, "degree": "本科", "majors": ["软件工程"],
+     "headcount": 2, "job_type": "intern", "industry": "互联网"},
+    {"title": "数据分析师", "description": "负责招聘与就业数据的统计分析，熟练使用 SQL 与 Python。",
+     "city": "广州", "salary_min": 10000, "salary_max": 16000, "degree": "硕士", "majors": ["统计学"],
+     "headcount": 1, "job_type": "full_time", "industry": "互联网"},
+]
+
+DEMO_RESUME = {
+    "kind": "zh", "title": "张伟的中文简历",
+    "basic_info": {"name": "张伟", "gender": "male", "birth_date": "2004-05-01", "phone": "13800000001",
+                   "email": "zhangwei@stu.campus.example", "city": "深圳"},
+    "education": [{"school": "示范大学", "major": "软件工程", "degree": "本科", "start": "2022-09", "end": "2026-06"}],
+    "internships": [{"company": "某互联网公司", "position": "后端开发实习生", "start": "2025-07", "end": "2025-09",
+                     "description": "参与订单服务开发与测试"}],
+    "projects": [{"name": "校园二手交易平台", "role": "后端负责人", "description": "Flask + PostgreSQL，支持搜索与消息通知"}],
+    "skills": ["Python", "SQL", "Linux"], "certificates": ["CET-6"], "awards": ["校级一等奖学金"],
+    "self_evaluation": "热爱编程，做事踏实，善于沟通。",
+    "job_intention": {"cities": ["深圳", "广州"], "industries": ["互联网"], "position_types": ["后端开发"],
+                      "salary_min": 12000, "salary_max": 20000},
+}
+
+
+def operator_tokens() -> dict[str, str]:
+    """Access tokens for the demo employer and student, minted with auth's own key and database — what an
+    operator on this machine can do anyway; it spares the demo a captcha that only a person can read."""
+    from sqlalchemy import select
+
+    from cc_kit.config import Settings
+    from services.auth.cli import _database
+    from services.auth.domain.keys import KeyRing
+    from services.auth.domain.tokens import access_claims, load_identity
+    from services.auth.models import RosterEntry, User
+
+    config = AuthConfig.from_env()
+    db = _database(Settings.from_env("auth"))
+    keyring = KeyRing.load(config.keys_dir, config.signing_key_pem)
+    with db.read() as session:
+        employer = session.scalar(select(User).where(User.email == DEMO_EMPLOYER["email"]))
+        student = session.scalar(select(User).join(RosterEntry, User.roster_entry_id == RosterEntry.id)
+                                 .where(RosterEntry.student_no == DEMO_STUDENT["student_no"]))
+        tokens = {role: keyring.encode(access_claims(load_identity(session, user), 900))
+                  for role, user in (("employer", employer), ("student", student))}
+    db.dispose()
+    return tokens
+
+
+def seed_job_center(gateway: str, tokens: dict[str, str]) -> None:
+    """Three positions of the demo employer and a complete default resume of the demo student (once)."""
+    http = requests.Session()
+
+    def call(method, path, role, expect=(200, 201), **kwargs):
+        response = http.request(method, gateway + path, timeout=30,
+                                headers={"Authorization": f"Bearer {tokens[role]}"}, **kwargs)
+        if response.status_code not in expect:
+            raise RuntimeError(f"{method} {path} → {response.status_code}: {response.text[:300]}")
+        return response.json()
+
+    mine = call("GET", "/api/v1/jobs/employer/positions", "employer")
+    titles = {p["title"] for p in (mine if isinstance(mine, list) else mine.get("items", []))}
+    deadline = time.strftime("%Y-%m-%d", time.localtime(time.time() + 60 * 86400))
+    created = 0
+    for position in DEMO_POSITIONS:
+        if position["title"] not in titles:
+            call("POST", "/api/v1/jobs/positions", "employer", json={**position, "deadline": deadline})
+            created += 1
+    if not call("GET", "/api/v1/resume/resumes", "student"):
+        call("POST", "/api/v1/resume/resumes", "student", json=DEMO_RESUME)
+    print(f"job center: {created} demo positions posted, the demo student has a default resume")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gateway", default=f"http://127.0.0.1:{env('GATEWAY_PORT', '8000')}")
@@ -113,6 +188,10 @@ def main(argv=None) -> int:
         seed_over_http(gateway, bypass, config)
     else:
         seed_directly(config)
+    try:
+        seed_job_center(gateway, operator_tokens())
+    except (RuntimeError, requests.RequestException) as exc:  # accounts are what the demo needs most
+        print(f"job center demo data skipped: {exc}", file=sys.stderr)
     print()
     print(f"Campus Careers is running: {gateway}  (API docs: {gateway}/api/docs)")
     print("Demo logins (captcha: GET /api/v1/auth/captcha):")

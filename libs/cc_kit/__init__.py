@@ -2,4 +2,4 @@
 import warnings
 
 # nameko 2 needs eventlet; its import-time deprecation notice would otherwise open every process's log.
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
