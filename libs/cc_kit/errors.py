@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+import marshmallow as ma
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -25,6 +26,14 @@ DEFAULT_CODES = {
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+
+
+class ErrorOut(ma.Schema):
+    """OpenAPI schema of the envelope, for `@blp.alt_response(status, schema=ErrorOut)`."""
+
+    code = ma.fields.String(metadata={"description": "stable machine-readable code", "example": "invalid_captcha"})
+    message = ma.fields.String(metadata={"description": "中文说明 (English)"})
+    errors = ma.fields.Dict(metadata={"description": "per-field messages of a 422"})
 
 
 class ApiError(Exception):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cc_kit.config import Settings
 from cc_kit.db import Database
-from cc_kit.errors import ApiError
+from cc_kit.errors import ApiError, ErrorOut
 from cc_kit.security import current_principal, require
 from cc_kit.webapp import create_service_app, serve_event_catalog
 
@@ -76,9 +76,9 @@ class JwksResource(MethodView):
 class RegisterVerify(MethodView):
     @blp.arguments(s.RegisterVerifyIn)
     @blp.response(200, s.RegisterVerifyOut)
-    @blp.alt_response(404, schema=s.ErrorOut, description="not_on_roster：学号或姓名不存在")
-    @blp.alt_response(409, schema=s.ErrorOut, description="already_registered")
-    @blp.alt_response(400, schema=s.ErrorOut, description="invalid_captcha")
+    @blp.alt_response(404, schema=ErrorOut, description="not_on_roster：学号或姓名不存在")
+    @blp.alt_response(409, schema=ErrorOut, description="already_registered")
+    @blp.alt_response(400, schema=ErrorOut, description="invalid_captcha")
     def post(self, data):
         """注册第一步：核对名单身份 (roster check → short-lived registration_token)"""
         if data["accept_terms"] is not True:
@@ -97,8 +97,8 @@ class RegisterVerify(MethodView):
 class RegisterComplete(MethodView):
     @blp.arguments(s.RegisterCompleteIn)
     @blp.response(201, s.RegisterCompleteOut)
-    @blp.alt_response(409, schema=s.ErrorOut, description="already_registered / email_taken")
-    @blp.alt_response(422, schema=s.ErrorOut, description="weak_password / validation_error")
+    @blp.alt_response(409, schema=ErrorOut, description="already_registered / email_taken")
+    @blp.alt_response(422, schema=ErrorOut, description="weak_password / validation_error")
     def post(self, data):
         """注册第二步：设置密码、手机、邮箱 (create the student account)"""
         c = ctx()
@@ -111,9 +111,9 @@ class RegisterComplete(MethodView):
 class Login(MethodView):
     @blp.arguments(s.LoginIn)
     @blp.response(200, s.TokenOut)
-    @blp.alt_response(401, schema=s.ErrorOut, description="invalid_credentials")
-    @blp.alt_response(403, schema=s.ErrorOut, description="employer_not_approved / account_disabled")
-    @blp.alt_response(429, schema=s.ErrorOut, description="account_locked (Retry-After)")
+    @blp.alt_response(401, schema=ErrorOut, description="invalid_credentials")
+    @blp.alt_response(403, schema=ErrorOut, description="employer_not_approved / account_disabled")
+    @blp.alt_response(429, schema=ErrorOut, description="account_locked (Retry-After)")
     def post(self, data):
         """登录 (students: student_no + school_code; others: email) → access + refresh token"""
         _captcha(data)
@@ -126,7 +126,7 @@ class Login(MethodView):
 class TokenRefresh(MethodView):
     @blp.arguments(s.RefreshIn)
     @blp.response(200, s.TokenOut)
-    @blp.alt_response(401, schema=s.ErrorOut, description="invalid_refresh_token / refresh_token_reused")
+    @blp.alt_response(401, schema=ErrorOut, description="invalid_refresh_token / refresh_token_reused")
     def post(self, data):
         """刷新令牌 (rotates the refresh token; reusing an old one ends the session)"""
         c = ctx()
@@ -147,7 +147,7 @@ class Logout(MethodView):
 class PasswordForgot(MethodView):
     @blp.arguments(s.ForgotIn)
     @blp.response(200, s.ForgotOut)
-    @blp.alt_response(404, schema=s.ErrorOut, description="account_not_found")
+    @blp.alt_response(404, schema=ErrorOut, description="account_not_found")
     def post(self, data):
         """找回密码第一步：学校 + 学号 + 验证码 → reset_ticket"""
         if not ((data.get("school_code") and data.get("student_no")) or data.get("email")):
@@ -164,8 +164,8 @@ class PasswordForgot(MethodView):
 class PasswordSendCode(MethodView):
     @blp.arguments(s.SendCodeIn)
     @blp.response(200, s.SendCodeOut)
-    @blp.alt_response(422, schema=s.ErrorOut, description="email_mismatch")
-    @blp.alt_response(429, schema=s.ErrorOut, description="code_recently_sent / too_many_codes")
+    @blp.alt_response(422, schema=ErrorOut, description="email_mismatch")
+    @blp.alt_response(429, schema=ErrorOut, description="code_recently_sent / too_many_codes")
     def post(self, data):
         """找回密码第二步：输入完整注册邮箱 → 邮件验证码 (6 digits, 10 minutes)"""
         c = ctx()
@@ -176,8 +176,8 @@ class PasswordSendCode(MethodView):
 class PasswordReset(MethodView):
     @blp.arguments(s.ResetIn)
     @blp.response(200, s.StatusOut)
-    @blp.alt_response(400, schema=s.ErrorOut, description="invalid_code / code_expired / code_used")
-    @blp.alt_response(429, schema=s.ErrorOut, description="too_many_attempts")
+    @blp.alt_response(400, schema=ErrorOut, description="invalid_code / code_expired / code_used")
+    @blp.alt_response(429, schema=ErrorOut, description="too_many_attempts")
     def post(self, data):
         """找回密码第三步：验证码 + 新密码 (all sessions are revoked)"""
         c = ctx()
@@ -189,8 +189,8 @@ class PasswordReset(MethodView):
 class EmployerRegister(MethodView):
     @blp.arguments(s.EmployerRegisterIn)
     @blp.response(201, s.EmployerRegisterOut)
-    @blp.alt_response(409, schema=s.ErrorOut, description="employer_exists / email_taken")
-    @blp.alt_response(422, schema=s.ErrorOut, description="invalid_credit_code")
+    @blp.alt_response(409, schema=ErrorOut, description="employer_exists / email_taken")
+    @blp.alt_response(422, schema=ErrorOut, description="invalid_credit_code")
     def post(self, data):
         """用人单位注册（待学校审核） (employer sign-up; pending approval)"""
         return employers.register_employer(ctx().db, **data)
@@ -252,7 +252,7 @@ class MePassword(MethodView):
     @require()
     @blp.arguments(s.PasswordChangeIn)
     @blp.response(200, s.StatusOut)
-    @blp.alt_response(400, schema=s.ErrorOut, description="wrong_password")
+    @blp.alt_response(400, schema=ErrorOut, description="wrong_password")
     def post(self, data):
         """修改密码 (ends every session; log in again)"""
         c = ctx()
@@ -269,7 +269,7 @@ class AdminRoster(MethodView):
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary",
                                 "description": "CSV（UTF-8/GBK）或 XLSX；表头见 API.md"}}}}}})
-    @blp.alt_response(415, schema=s.ErrorOut, description="not CSV/XLSX")
+    @blp.alt_response(415, schema=ErrorOut, description="not CSV/XLSX")
     def post(self):
         """导入学生名单 (CSV/XLSX upsert by school_code + student_no; per-row errors)"""
         c = ctx()
@@ -356,7 +356,7 @@ class AdminUsers(MethodView):
     @require(SCHOOL_ADMIN)
     @blp.arguments(s.AdminUserIn)
     @blp.response(201, s.UserOut)
-    @blp.alt_response(409, schema=s.ErrorOut, description="email_taken")
+    @blp.alt_response(409, schema=ErrorOut, description="email_taken")
     def post(self, data):
         """创建学院管理员 / 学校管理员 / 咨询师账号 (create a staff account in my school)"""
         return staff.create_staff(ctx().db, role=data["role"], email=data["email"], name=data["name"],

@@ -144,12 +144,6 @@ class UserStatusIn(In):
 
 
 # --- responses ------------------------------------------------------------------------------------
-class ErrorOut(ma.Schema):
-    code = fields.String(metadata={"example": "invalid_captcha"})
-    message = fields.String()
-    errors = fields.Dict()
-
-
 class CaptchaOut(ma.Schema):
     captcha_id = fields.String()
     image = fields.String(metadata={"description": "data:image/png;base64,…"})

@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from cc_kit.config import Settings
 from cc_kit.db import Database
-from cc_kit.errors import envelope
+from cc_kit.errors import ErrorOut, envelope
 from cc_kit.security import current_principal, require
 from cc_kit.storage import LocalStorage
 from cc_kit.webapp import create_service_app, serve_event_catalog
@@ -21,7 +21,7 @@ from .domain.completeness import weights_table
 from .domain.pdf import render_resume_pdf
 from .domain.sections import MAX_RESUMES_PER_STUDENT
 from .events import catalog
-from .schemas import (AttachmentUploadIn, CompletenessOut, ErrorOut, ResumeCreateIn, ResumeOut, ResumeSummaryOut,
+from .schemas import (AttachmentUploadIn, CompletenessOut, ResumeCreateIn, ResumeOut, ResumeSummaryOut,
                       ResumeUpdateIn)
 
 DESCRIPTION = f"""学生简历：中文简历、英文简历、附件简历 (zh, en, attachment)。

@@ -206,12 +206,6 @@ class AttachmentUploadIn(Schema):
 
 
 # --- responses -------------------------------------------------------------------------------------
-class ErrorOut(ma.Schema):
-    code = ma.fields.String(metadata={"description": "stable machine-readable code"})
-    message = ma.fields.String(metadata={"description": "中文说明 (English)"})
-    errors = ma.fields.Dict(metadata={"description": "per-field messages of a 422"})
-
-
 class AttachmentOut(ma.Schema):
     mime = ma.fields.String()
     size = ma.fields.Integer()

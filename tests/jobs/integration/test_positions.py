@@ -119,7 +119,7 @@ def test_school_review_when_approval_is_required(make_client, actors, jobs_db):
                             headers=actors.employer(7))
     assert response.json["status"] == "pending_review"
     assert client.post(f"/api/v1/jobs/admin/positions/{pid}/close", headers=actors.admin()).json["status"] == "closed"
-    assert client.post(f"/api/v1/jobs/admin/positions/999999/approve", headers=actors.admin()).status_code == 404
+    assert client.post("/api/v1/jobs/admin/positions/999999/approve", headers=actors.admin()).status_code == 404
 
 
 def test_without_approval_the_school_can_still_take_a_posting_down(client, actors):
