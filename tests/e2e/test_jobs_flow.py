@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
 
 import pytest
+
+from cc_kit.testing.waiting import wait_until
 import requests
 
 from tests.auth.e2e_client import AuthClient
@@ -75,14 +76,6 @@ INTERNSHIPS = [{"company": "某互联网公司", "position": "后端开发实习
 PROJECTS = [{"name": "校园二手平台", "role": "后端", "description": "Flask + PostgreSQL"}]
 
 
-def wait_for(predicate, timeout: float = 90, what: str = "condition"):
-    deadline_at = time.monotonic() + timeout
-    while time.monotonic() < deadline_at:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_job_center_story(suite, people):
@@ -172,7 +165,7 @@ def test_job_center_story(suite, people):
                 return message
         return None
 
-    message = wait_for(invitation_mail, what="the invitation mail")
+    message = wait_until(invitation_mail, timeout=90, what="the invitation mail")
     assert "高级Python开发工程师" in message.get_body(preferencelist=("plain", "html")).get_content()
 
     sms_file = suite.data_dir / "outbox" / "sms.jsonl"
@@ -186,7 +179,7 @@ def test_job_center_story(suite, people):
                 return entry
         return None
 
-    wait_for(invitation_sms, what="the invitation SMS")
+    wait_until(invitation_sms, timeout=90, what="the invitation SMS")
 
     interviews = requests.get(f"{api}/interviews", headers=me, timeout=10).json()
     assert [i["id"] for i in interviews] == [invited.json()["id"]]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import email
 import email.policy
 import random
-import time
 from pathlib import Path
 
 import pytest
+
+from cc_kit.testing.waiting import wait_until
 import requests
 
 pytestmark = pytest.mark.e2e
@@ -42,14 +43,6 @@ def mails_to(suite, address: str) -> list[email.message.EmailMessage]:
     return found
 
 
-def wait_for(predicate, timeout=30.0, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 def test_employer_mails_are_sent_logged_and_preferences_kept(suite):
@@ -62,14 +55,14 @@ def test_employer_mails_are_sent_logged_and_preferences_kept(suite):
     assert registered.status_code == 201, registered.text
     employer_id = registered.json()["id"]
 
-    [received] = wait_for(lambda: mails_to(suite, address), message="the registration mail")
+    [received] = wait_until(lambda: mails_to(suite, address), timeout=30, what="the registration mail")
     assert received["Subject"] == "单位注册申请已提交"
     assert "杭州云帆科技有限公司" in received.get_content()
 
     admin = login(suite, suite.admin_email, suite.admin_password)
     approved = requests.post(f"{gw}/api/v1/auth/admin/employers/{employer_id}/approve", headers=admin, timeout=10)
     assert approved.status_code == 200, approved.text
-    wait_for(lambda: len(mails_to(suite, address)) == 2, message="the approval mail")
+    wait_until(lambda: len(mails_to(suite, address)) == 2, timeout=30, what="the approval mail")
     assert [m["Subject"] for m in mails_to(suite, address)] == ["单位注册申请已提交", "单位注册审核通过"]
 
     employer = login(suite, address, password)
@@ -80,7 +73,7 @@ def test_employer_mails_are_sent_logged_and_preferences_kept(suite):
         items = answer.json() if answer.status_code == 200 else []
         return len(items) == 2 and all(i["status"] == "sent" for i in items) and items
 
-    mail_log = wait_for(my_mail_log, message="both mails logged as sent")
+    mail_log = wait_until(my_mail_log, timeout=30, what="both mails logged as sent")
     assert sorted(i["template"] for i in mail_log) == ["employer_approved", "employer_registered"]
     assert all(i["attempts"] == 1 and i["sent_at"] for i in mail_log)
     user_id = mail_log[0]["user_id"]

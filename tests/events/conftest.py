@@ -6,13 +6,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pika
 import pytest
 
 from cc_kit.testing.infra import create_pg_database, create_vhost, delete_vhost, drop_pg_database
+from cc_kit.testing.waiting import wait_until  # noqa: F401 — the events tests import it from here
 
 from .private_rabbit import PrivateRabbit
 
@@ -146,15 +146,6 @@ def procs(tmp_path):
     group.stop_all()
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.1, on_timeout=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    detail = on_timeout() if on_timeout else ""
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{detail}")
 
 
 def queue_state(amqp_uri: str, queue: str) -> tuple[int, int] | None:

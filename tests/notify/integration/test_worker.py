@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from services.notify.models import Notification, Outbox
 
-from ..helpers import make_command, read_sms_lines, wait_for
+from cc_kit.testing.waiting import wait_until
+
+from ..helpers import make_command, read_sms_lines
 
 
 def rows(db, **where):
@@ -50,10 +52,10 @@ def test_a_published_command_becomes_an_eml_file_and_an_sms_line(start_notify, p
     start_notify()
     command = interview_command()
     publish(command)
-    [path] = wait_for(lambda: eml_files(data_dir), message="an .eml file")
-    sms = wait_for(lambda: read_sms_lines(data_dir), message="an SMS line")
-    email_row, sms_row = wait_for(lambda: (r := rows(notify_db)) and all(x.status == "sent" for x in r) and r,
-                                  message="both rows sent")
+    [path] = wait_until(lambda: eml_files(data_dir), what="an .eml file")
+    sms = wait_until(lambda: read_sms_lines(data_dir), what="an SMS line")
+    email_row, sms_row = wait_until(lambda: (r := rows(notify_db)) and all(x.status == "sent" for x in r) and r,
+                                    what="both rows sent")
     assert f"notification-{email_row.id}" in path.name
     mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert mail["To"] == "zhangsan@stu.example.cn"  # resolved through auth.get_contact
@@ -76,7 +78,7 @@ def test_a_duplicate_delivery_has_one_effect(start_notify, publish, notify_db, d
     publish(command)
     publish(make_command(template="generic", category="system", email="marker@stu.example.cn",
                          params={"subject": "标记", "text": "在重复命令之后发出"}))
-    wait_for(lambda: len(eml_files(data_dir)) >= 2, message="two mails")
+    wait_until(lambda: len(eml_files(data_dir)) >= 2, what="two mails")
     time.sleep(0.5)  # room for a wrong second copy to appear
     assert len(eml_files(data_dir)) == 2
     assert len(rows(notify_db, command_id=command["id"])) == 1
@@ -93,14 +95,14 @@ def test_refused_mail_and_failing_webhook_retry_then_fail_while_others_go_out(
     fine = make_command(template="phone_verification_code", category="account", phone="13800000001",
                         channels=("sms",), params={"code": "120934", "minutes": 5}, exempt_quiet_hours=True)
     publish(fine)
-    wait_for(lambda: sms_webhook.received, timeout=10, message="the healthy SMS")
+    wait_until(lambda: sms_webhook.received, timeout=10, what="the healthy SMS")
     assert sms_webhook.received == [{"phone": "13800000001",
                                      "text": "【校园就业】您的手机验证码为120934，5分钟内有效，请勿告诉他人。"}]
     [ok] = rows(notify_db, command_id=fine["id"])
     assert ok.status == "sent"
     # 3 tries with 0.3 s and 0.6 s between them, then `failed`
-    failed = wait_for(lambda: (r := rows(notify_db, command_id=doomed["id"]))
-                      and all(x.status == "failed" for x in r) and r, timeout=20, message="both failed")
+    failed = wait_until(lambda: (r := rows(notify_db, command_id=doomed["id"]))
+                        and all(x.status == "failed" for x in r) and r, timeout=20, what="both failed")
     by_channel = {r.channel: r for r in failed}
     assert by_channel["email"].attempts == 3 and "554" in by_channel["email"].last_error
     assert by_channel["sms"].attempts == 3 and "HTTP 500" in by_channel["sms"].last_error
@@ -131,7 +133,7 @@ def smtp_server(tmp_path):
         except OSError:
             return False
 
-    wait_for(ready, timeout=15, message="aiosmtpd")
+    wait_until(ready, timeout=15, what="aiosmtpd")
     yield port, maildir
     proc.terminate()
     proc.wait(10)
@@ -142,13 +144,13 @@ def test_mail_goes_through_a_real_smtp_server(start_notify, publish, notify_db, 
     start_notify(SMTP_URL=f"smtp://127.0.0.1:{port}")
     publish(make_command(template="review_outcome", category="review", user_id=7,
                          params={"item": "生源信息", "decision": "return", "note": "请补充家庭住址"}))
-    wait_for(lambda: maildir.exists() and len(mailbox.Maildir(maildir, create=False)) == 1, message="the mail")
+    wait_until(lambda: maildir.exists() and len(mailbox.Maildir(maildir, create=False)) == 1, what="the mail")
     [raw] = [bytes(m) for m in mailbox.Maildir(maildir, create=False)]
     mail = email.message_from_bytes(raw, policy=email.policy.default)
     assert mail["Subject"] == "审核结果：「生源信息」退回修改"
     assert mail["To"] == "zhangsan@stu.example.cn"
     assert "请补充家庭住址" in mail.get_content()
-    [row] = wait_for(lambda: (r := rows(notify_db)) and r[0].status == "sent" and r, message="row sent")
+    [row] = wait_until(lambda: (r := rows(notify_db)) and r[0].status == "sent" and r, what="row sent")
     assert row.attempts == 1
 
 
@@ -157,12 +159,12 @@ def test_while_auth_is_down_the_mail_waits_and_goes_out_when_it_is_back(
     start_notify(with_auth=False)
     publish(make_command(template="employer_approved", category="account", user_id=9,
                          params={"company_name": "杭州云帆科技有限公司"}))
-    [row] = wait_for(lambda: rows(notify_db), message="the row")
+    [row] = wait_until(lambda: rows(notify_db), what="the row")
     assert row.status == "queued" and row.recipient is None
     assert "auth" in row.last_error
     start_notify()  # a worker with auth this time; the retry timer resolves the contact
-    [path] = wait_for(lambda: eml_files(data_dir), timeout=20, message="the mail")
+    [path] = wait_until(lambda: eml_files(data_dir), timeout=20, what="the mail")
     mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert mail["To"] == "hr@yunfan.example.com" and mail["Subject"] == "单位注册审核通过"
-    [row] = wait_for(lambda: (r := rows(notify_db)) and r[0].status == "sent" and r, message="row sent")
+    [row] = wait_until(lambda: (r := rows(notify_db)) and r[0].status == "sent" and r, what="row sent")
     assert row.attempts >= 2 and row.recipient == "hr@yunfan.example.com"
